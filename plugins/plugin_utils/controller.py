@@ -15,6 +15,7 @@ import os
 
 from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.warnings import get_warning_messages
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -98,15 +99,19 @@ class HoopAction(ActionBase):
             **dict((key, kwargs[key]) for key in _VALIDATOR_KEYS if key in kwargs),
         )
         args = copy.deepcopy(dict(self._task.args))
+        # The validator reports alias clashes and deprecations through a process-wide list
+        # that AnsibleModule empties into the result; here only this task's new ones count.
+        known = set(get_warning_messages())
         validation = validator.validate(args)
+        warnings = [w for w in get_warning_messages() if w not in known]
         no_log_values = validation._no_log_values
         params = validation.validated_parameters
 
-        if validation.errors:
+        if validation.error_messages:
             msg = validation.errors.msg
             if isinstance(validation.errors[0], UnsupportedError):
                 msg = "Unsupported parameters for (%s) module: %s" % (self.MODULE_NAME, msg)
-            return self._shape({"failed": True, "msg": msg}, params, no_log_values, [])
+            return self._shape({"failed": True, "msg": msg}, params, no_log_values, warnings)
 
         ctx = RunContext(
             check_mode=self._task.check_mode,
@@ -118,7 +123,7 @@ class HoopAction(ActionBase):
         except HoopError as exc:
             result = dict(exc.details)
             result.update(failed=True, msg=exc.message)
-        return self._shape(result, params, no_log_values, ctx.warnings)
+        return self._shape(result, params, no_log_values, warnings + ctx.warnings)
 
     @staticmethod
     def _shape(result, params, no_log_values, warnings):
