@@ -1,4 +1,6 @@
-"""A local stand-in for the Hoop gateway, faithful to /work/shared/contract/GATEWAY.md.
+"""A local stand-in for the Hoop gateway (hoophq/hoop), faithful to how the real gateway
+behaves on the routes this collection uses: authentication order, roles, status codes, bodies
+and quirks, including those of older releases.
 
 Run with ``tests/stack`` on ``PYTHONPATH``::
 
@@ -31,9 +33,10 @@ Not part of the contract, for tests (no authentication, the server binds 127.0.0
   and ``credential`` is ``api-key``, ``hpk``, ``jwt``, ``opaque`` or ``none``. Never secrets.
 * ``POST /__stack/faults`` ``{"status", "count", "retry_after", "delay", "body",
   "content_type", "location"}`` queues a fault for the next ``count`` (default 1) requests
-  under ``/api``; several POSTs queue faults one after another. Only ``delay`` without
-  ``status`` delays a request that is then answered normally. ``DELETE /__stack/faults``
-  clears the queue.
+  under ``/api``; several POSTs queue faults one after another. ``delay`` waits that many
+  seconds first; without ``status`` the request is then answered normally, with it the
+  fault is the answer (``body`` and ``content_type``, ``Retry-After`` from ``retry_after``,
+  ``Location`` from ``location``). ``DELETE /__stack/faults`` clears the queue.
 * ``POST /__stack/apikeys`` ``{"name", "groups", "status"}`` -> 201 ``{"key": "hpk_..."}``.
 * ``POST /__stack/reset``: removes every service account and queued fault.
 * ``GET /__stack/health``: 200 once the server answers.
@@ -289,9 +292,11 @@ class Handler(BaseHTTPRequestHandler):
         if raw_path.startswith("/__stack/"):
             self._control(raw_path, body)
             return
-        status = self._api(raw_path, body)
+        status, send = self._api(raw_path, body)
+        # Logged before answering, so that a client which gave up still leaves its entry.
         kind = credential_kind(self.headers, self.gateway.auth.org_keys)
         self.gateway.log.add(self.command, raw_path, status, kind)
+        send()
 
     def _api(self, raw_path, body):
         if raw_path == "/api" or raw_path.startswith("/api/"):
@@ -300,7 +305,7 @@ class Handler(BaseHTTPRequestHandler):
                 if fault["delay"]:
                     time.sleep(fault["delay"])
                 if fault["status"] is not None:
-                    return self._fault(fault)
+                    return fault["status"], lambda: self._fault(fault)
         try:
             handler, args = self._route(unquote(raw_path))
             status, payload = handler(body, *args)
@@ -316,10 +321,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             status, payload = 500, {"message": "internal error (%s)" % type(exc).__name__}
         if payload is NOT_FOUND:
-            self._send(404, "404 page not found", "text/plain")
-        else:
-            self._send(status, payload)
-        return status
+            return status, lambda: self._send(404, "404 page not found", "text/plain")
+        return status, lambda: self._send(status, payload)
 
     def _fault(self, fault):
         status = fault["status"]
@@ -338,7 +341,6 @@ class Handler(BaseHTTPRequestHandler):
         else:
             content_type = fault["content_type"] or "application/json; charset=utf-8"
         self._send(status, body, content_type, headers)
-        return status
 
     def _route(self, path):
         parts = path.split("/")
