@@ -27,7 +27,8 @@ def _base_env(extra=None):
     env.update(
         ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
         ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_STDOUT_CALLBACK="e2e_json",
+        ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).resolve().parent / "callback_plugins"),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_HOST_KEY_CHECKING="0",
         ANSIBLE_RETRY_FILES_ENABLED="0",
@@ -141,7 +142,7 @@ class Ansible:
         )
         return AnsibleRun(proc)
 
-    def adhoc(self, module, args, env=None, check=False, verbosity=0, callback="json"):
+    def adhoc(self, module, args, env=None, check=False, verbosity=0, callback="e2e_json"):
         """``ansible localhost -m ...``, the way a user runs a module ad hoc."""
         cmd = [str(BIN / "ansible"), "localhost", "-m", module, "-a", json.dumps(args)]
         cmd += ["-e", json.dumps(self._path_vars())]
@@ -149,7 +150,7 @@ class Ansible:
             cmd.append("--check")
         if verbosity:
             cmd.append("-" + "v" * verbosity)
-        extra = {"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin." + callback}
+        extra = {"ANSIBLE_STDOUT_CALLBACK": callback}
         extra.update(env or {})
         proc = subprocess.run(
             cmd,

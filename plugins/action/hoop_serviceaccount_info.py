@@ -1,0 +1,15 @@
+# Copyright (c) hoop.gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs hoop.gateway.hoop_serviceaccount_info in-process when the task runs on the controller."""
+
+from ansible_collections.hoop.gateway.plugins.module_utils.serviceaccount import (
+    run_hoop_serviceaccount_info,
+    serviceaccount_info_module_kwargs,
+)
+from ansible_collections.hoop.gateway.plugins.plugin_utils.controller import HoopAction
+
+
+class ActionModule(HoopAction):
+    MODULE_NAME = "hoop.gateway.hoop_serviceaccount_info"
+    module_kwargs = staticmethod(serviceaccount_info_module_kwargs)
+    runner = staticmethod(run_hoop_serviceaccount_info)
