@@ -8,7 +8,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.hoop.gateway.plugins.module_utils.context import RunContext
 from ansible_collections.hoop.gateway.plugins.module_utils.errors import HoopError
-from ansible_collections.hoop.gateway.plugins.module_utils.http import (
+from ansible_collections.hoop.gateway.plugins.module_utils.http_client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
 )

@@ -9,7 +9,7 @@ normalised, the credential chosen and failures explained the same way everywhere
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible_collections.hoop.gateway.plugins.module_utils.errors import HoopError
-from ansible_collections.hoop.gateway.plugins.module_utils.http import (
+from ansible_collections.hoop.gateway.plugins.module_utils.http_client import (
     http_client_from_params,
     safe_url,
 )

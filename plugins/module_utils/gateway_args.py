@@ -3,10 +3,10 @@
 """Options every gateway module takes to reach the gateway, spelled the same everywhere.
 
 The matching documentation is the ``hoop.gateway.gateway`` doc fragment, together with
-``hoop.gateway.oauth2`` and ``hoop.gateway.http``.
+``hoop.gateway.oauth2`` and ``hoop.gateway.http_client``.
 """
 
-from ansible_collections.hoop.gateway.plugins.module_utils.http import http_argument_spec
+from ansible_collections.hoop.gateway.plugins.module_utils.http_client import http_argument_spec
 from ansible_collections.hoop.gateway.plugins.module_utils.oauth2_args import (
     oauth2_argument_spec,
 )

@@ -15,7 +15,7 @@ author:
 extends_documentation_fragment:
   - hoop.gateway.gateway
   - hoop.gateway.oauth2
-  - hoop.gateway.http
+  - hoop.gateway.http_client
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
 attributes:
@@ -128,12 +128,12 @@ service_accounts:
       groups: [admin, sre]
 """
 
-from ansible_collections.hoop.gateway.plugins.module_utils.entrypoint import (  # noqa: E402
+from ansible_collections.hoop.gateway.plugins.module_utils.entrypoint import (
     module_context,
     new_module,
     run_and_exit,
 )
-from ansible_collections.hoop.gateway.plugins.module_utils.serviceaccount import (  # noqa: E402
+from ansible_collections.hoop.gateway.plugins.module_utils.serviceaccount import (
     run_hoop_serviceaccount_info,
     serviceaccount_info_module_kwargs,
 )

@@ -16,7 +16,7 @@ author:
 extends_documentation_fragment:
   - hoop.gateway.gateway
   - hoop.gateway.oauth2
-  - hoop.gateway.http
+  - hoop.gateway.http_client
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
 attributes:
@@ -159,12 +159,12 @@ userinfo:
     tenancy_type: selfhosted
 """
 
-from ansible_collections.hoop.gateway.plugins.module_utils.entrypoint import (  # noqa: E402
+from ansible_collections.hoop.gateway.plugins.module_utils.entrypoint import (
     module_context,
     new_module,
     run_and_exit,
 )
-from ansible_collections.hoop.gateway.plugins.module_utils.userinfo import (  # noqa: E402
+from ansible_collections.hoop.gateway.plugins.module_utils.userinfo import (
     run_hoop_userinfo,
     userinfo_module_kwargs,
 )

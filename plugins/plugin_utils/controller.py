@@ -22,7 +22,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.hoop.gateway.plugins.module_utils.context import RunContext
 from ansible_collections.hoop.gateway.plugins.module_utils.errors import HoopError
-from ansible_collections.hoop.gateway.plugins.module_utils.http import HAS_REQUESTS
+from ansible_collections.hoop.gateway.plugins.module_utils.http_client import HAS_REQUESTS
 
 # Task variable that turns the in-process path off, for a controller whose own Python lacks
 # the libraries the module needs but whose ansible_python_interpreter has them.

@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.hoop.gateway.plugins.module_utils.context import RunContext
 from ansible_collections.hoop.gateway.plugins.module_utils.errors import HoopError
-from ansible_collections.hoop.gateway.plugins.module_utils.http import HttpClient
+from ansible_collections.hoop.gateway.plugins.module_utils.http_client import HttpClient
 from ansible_collections.hoop.gateway.plugins.module_utils.oauth2 import TokenClient
 from ansible_collections.hoop.gateway.plugins.module_utils.oauth2_args import (
     oauth2_argument_spec,

@@ -14,7 +14,10 @@ from ansible_collections.hoop.gateway.plugins.module_utils.gateway import (
     select_credential,
     serviceaccount_path,
 )
-from ansible_collections.hoop.gateway.plugins.module_utils.http import HttpClient, HttpResponse
+from ansible_collections.hoop.gateway.plugins.module_utils.http_client import (
+    HttpClient,
+    HttpResponse,
+)
 
 SECRET = "xapi-s3cr3t-value"
 

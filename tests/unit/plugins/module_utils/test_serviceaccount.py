@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.hoop.gateway.plugins.module_utils.context import RunContext
 from ansible_collections.hoop.gateway.plugins.module_utils.errors import HoopError
-from ansible_collections.hoop.gateway.plugins.module_utils.http import HttpResponse
+from ansible_collections.hoop.gateway.plugins.module_utils.http_client import HttpResponse
 from ansible_collections.hoop.gateway.plugins.module_utils.serviceaccount import (
     ServiceAccountManager,
     derived_id,
