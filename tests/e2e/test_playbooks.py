@@ -1,4 +1,10 @@
-"""The collection's playbooks, run by their FQCN with a vars file, as a user runs them."""
+"""The collection's playbooks, run by their FQCN with a vars file, as a user runs them, and
+the demo that `make demo` runs."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from role_support import (
@@ -86,3 +92,33 @@ def test_setup_takes_every_credential_from_the_environment(stack, ansible, tmp_p
     }
     for secret in (stack.api_key, demo["client_secret"]):
         assert secret not in run.output
+
+
+def test_demo_flow_runs_end_to_end_without_printing_credentials(tmp_path):
+    """`make demo` after its bootstrap: the local stack, setup, userinfo, an unchanged second
+    run, revoke, 401, the table, and the stack stopped again."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOOP_", "ANSIBLE_"))}
+    env["TMPDIR"] = str(tmp_path)
+
+    proc = subprocess.run(
+        ["bash", str(root / "scripts" / "demo-flow")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+
+    assert proc.returncode == 0, output[-3000:]
+    assert "second run: changed=0" in output
+    assert re.search(r"status_code: 200", output)
+    assert re.search(r"status_code: 401", output)
+    assert "hoop-demo  demo-automation  inactive  deployers" in output
+    assert "local stack stopped" in output
+    # Organisation keys and JWTs have recognisable shapes; neither may be printed.
+    assert "xapi-" not in output
+    assert not re.search(r"eyJ[\w-]+\.[\w-]+\.", output)
+    # The demo's working directory, with the stack's keys, is gone.
+    assert list(tmp_path.iterdir()) == []

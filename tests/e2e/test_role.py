@@ -4,6 +4,8 @@ Each test starts from an empty gateway and checks what the gateway stores and th
 both servers saw, besides the play's own result.
 """
 
+import re
+
 import pytest
 from role_support import (
     client_account,
@@ -230,3 +232,20 @@ def test_account_given_by_subject_alone_gets_no_token(stack, ansible_controller,
     assert stored_accounts(stack)["reserved@clients"]["status"] == "inactive"
     assert stack.token_requests() == []
     assert role_task(run, "Ask the gateway who each account's token is")["skipped"]
+
+
+def test_verbose_run_prints_no_secret_and_no_token(stack, ansible_controller, tmp_path):
+    reset_gateway(stack)
+    register_admin_client(stack)
+    accounts = [client_account(stack, "entra"), client_account(stack, "basic")]
+    playbook = write_role_playbook(tmp_path, role_vars(stack, accounts, admin="client"))
+
+    run = ansible_controller.playbook(playbook, verbosity=3)
+
+    assert run.rc == 0, run.output[-3000:]
+    secrets = [stack.api_key] + [
+        stack.clients[name]["client_secret"] for name in ("entra", "basic", "admin")
+    ]
+    for secret in secrets:
+        assert secret not in run.output
+    assert not re.search(r"eyJ[\w-]+\.[\w-]+\.", run.output)
