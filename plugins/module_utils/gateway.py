@@ -220,16 +220,22 @@ class GatewayClient:
             self._mint()
         return self.credential.headers(self._access_token)
 
-    def request(self, method, path, what, body=None, allow=()):
+    def request(self, method, path, what, body=None, allow=(), remint=True):
         """Send one request; return the HttpResponse of a 2xx or of a status in ``allow``.
 
         Any other answer raises a HoopError that says what the status means here. A token
         this client minted is minted afresh once when the gateway answers 401, since it may
-        have expired between the mint and the request.
+        have expired between the mint and the request; ``remint=False`` skips that when a 401
+        is the answer the caller hopes for.
         """
         url = self.api_url + path
         response = self.http.request(method, url, what, headers=self._headers(), json=body)
-        if response.status == 401 and self.credential.kind == OAUTH2 and not self._reminted:
+        if (
+            response.status == 401
+            and remint
+            and self.credential.kind == OAUTH2
+            and not self._reminted
+        ):
             self._reminted = True
             self.ctx.warn(
                 "The gateway refused the minted token (HTTP 401) on %s %s; minted a new one "
@@ -342,6 +348,8 @@ class GatewayClient:
             )
         return data
 
-    def userinfo(self, allow=()):
+    def userinfo(self, allow=(), remint=True):
         """The HttpResponse of ``GET /api/userinfo``."""
-        return self.request("GET", "/userinfo", "Reading the caller's identity", allow=allow)
+        return self.request(
+            "GET", "/userinfo", "Reading the caller's identity", allow=allow, remint=remint
+        )

@@ -60,6 +60,7 @@ TOKEN_RESULT_KEYS = (
     "subject",
     "format",
     "token_url",
+    "subject_problem",
 )
 
 

@@ -210,6 +210,15 @@ token_url:
   returned: success
   type: str
   sample: https://sso.example.com/realms/ops/protocol/openid-connect/token
+subject_problem:
+  description:
+    - Why RV(subject) is null, and the provider setting that usually fixes it; null when the
+      subject was read. The same sentence is given as a warning.
+  returned: success
+  type: str
+  sample: >-
+    The token is opaque (not a JWT), so its subject cannot be read here. Auth0 issues opaque
+    tokens when no 'audience' is given.
 status:
   description: The HTTP status of the token endpoint's refusal.
   returned: failure, when the server answered

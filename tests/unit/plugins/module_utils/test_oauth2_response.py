@@ -115,7 +115,7 @@ def test_run_hoop_token_warns_about_an_unknown_subject_and_changes_nothing(serve
     params = token_params(token_url=server.url + "/token", client_id="a", client_secret="s")
     result = run_hoop_token(params, ctx)
     assert result["changed"] is False
-    assert "subject_problem" not in result
+    assert result["subject_problem"] == ctx.warnings[0]
     assert len(ctx.warnings) == 1
     assert "opaque" in ctx.warnings[0]
 
