@@ -191,7 +191,7 @@ def test_check_mode_and_diff_write_nothing(stack, ansible, exec_path):
 
 def test_no_diff_key_without_diff_mode(stack, ansible, exec_path):
     subject = unique("nodiff", exec_path)
-    _, result = ansible.module("hoop_serviceaccount", conn(stack, subject=subject))
+    _run, result = ansible.module("hoop_serviceaccount", conn(stack, subject=subject))
     assert result["changed"] is True
     assert "diff" not in result
 
@@ -203,7 +203,7 @@ def test_conflict_on_create_reads_again_and_updates(stack, ansible, exec_path):
     put_directly(stack, subject, name="Theirs", groups=["sre"])
     stack.reset_logs()
     stack.gateway_faults(status=200, body="null", content_type="application/json")
-    _, result = ansible.module(
+    _run, result = ansible.module(
         "hoop_serviceaccount", conn(stack, subject=subject, groups=["admin"]), diff=True
     )
     log = api_log(stack)
@@ -218,7 +218,7 @@ def test_conflict_on_create_reads_again_and_updates(stack, ansible, exec_path):
 
 def test_null_list_and_info_filters(stack, ansible, exec_path):
     requests.post(stack.gateway_url + "/__stack/reset", timeout=10).raise_for_status()
-    _, empty = ansible.module("hoop_serviceaccount_info", conn(stack))
+    _run, empty = ansible.module("hoop_serviceaccount_info", conn(stack))
     assert empty["service_accounts"] == []
     assert empty["changed"] is False
 
@@ -275,7 +275,7 @@ def test_subjects_with_special_characters_are_updated(stack, ansible, exec_path)
 
 def test_subject_with_slash_fails_before_any_request(stack, ansible):
     stack.reset_logs()
-    _, result = ansible.module(
+    _run, result = ansible.module(
         "hoop_serviceaccount", conn(stack, subject="spiffe://example.org/robot")
     )
     assert result["failed"] is True
@@ -295,7 +295,7 @@ def test_subject_with_slash_fails_before_any_request(stack, ansible):
     ],
 )
 def test_bad_input_fails_with_a_message(stack, ansible_controller, args, expected):
-    _, result = ansible_controller.module("hoop_serviceaccount", conn(stack, **args))
+    _run, result = ansible_controller.module("hoop_serviceaccount", conn(stack, **args))
     assert result["failed"] is True
     assert expected in result["msg"]
     assert "Traceback" not in json.dumps(result)
@@ -433,7 +433,7 @@ def test_minted_token_refused_once_is_minted_again(stack, ansible, exec_path):
     }
     stack.reset_logs()
     stack.gateway_faults(status=401, body='{"message": "access denied"}')
-    _, result = ansible.module("hoop_serviceaccount", args)
+    _run, result = ansible.module("hoop_serviceaccount", args)
     assert result.get("failed") is not True, result
     assert result["changed"] is True
     assert any("minted a new one" in w for w in result.get("warnings", []))
@@ -454,7 +454,7 @@ def test_expired_minted_token_is_replaced(stack, ansible, exec_path):
     }
     stack.reset_logs()
     stack.gateway_faults(status=None, delay=4)
-    _, result = ansible.module("hoop_userinfo", args)
+    _run, result = ansible.module("hoop_userinfo", args)
     assert result.get("failed") is not True, result
     assert result["authorized"] is True
     assert result["subject"] == client["client_id"]

@@ -287,7 +287,7 @@ def test_reset_logs_empties_the_token_log(stack):
 def test_fault_answers_the_next_count_requests_then_stops(stack):
     stack.token_faults(status=503, count=2, retry_after=1)
 
-    answers = [post_token(stack, "demo") for _ in range(3)]
+    answers = [post_token(stack, "demo") for _attempt in range(3)]
 
     assert [a.status_code for a in answers] == [503, 503, 200]
     assert answers[0].headers["Retry-After"] == "1"
@@ -327,7 +327,7 @@ def test_faults_queue_one_after_another(stack):
     stack.token_faults(status=429, retry_after=2)
     stack.token_faults(status=500)
 
-    statuses = [post_token(stack, "demo").status_code for _ in range(3)]
+    statuses = [post_token(stack, "demo").status_code for _attempt in range(3)]
 
     assert statuses == [429, 500, 200]
 

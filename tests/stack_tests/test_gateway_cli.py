@@ -19,6 +19,7 @@ def _run(*args, cwd):
         capture_output=True,
         text=True,
         timeout=30,
+        check=False,
     )
 
 

@@ -773,7 +773,7 @@ def test_legacy_release_put_stores_empty_name_and_answers_the_stored_resource(le
 def test_fault_429_with_retry_after_for_count_requests(gw):
     gw.control("POST", "faults", json={"status": 429, "count": 2, "retry_after": 7})
     api = admin_key(gw)
-    for _ in range(2):
+    for _attempt in range(2):
         response = api.get("/serviceaccounts")
         assert response.status_code == 429
         assert response.headers["Retry-After"] == "7"
@@ -828,7 +828,7 @@ def test_faults_queue_in_order_and_can_be_cleared(gw):
     gw.control("POST", "faults", json={"status": 503})
     gw.control("POST", "faults", json={"status": 429, "retry_after": 1})
     api = admin_key(gw)
-    assert [api.get("/serviceaccounts").status_code for _ in range(3)] == [503, 429, 200]
+    assert [api.get("/serviceaccounts").status_code for _attempt in range(3)] == [503, 429, 200]
     gw.control("POST", "faults", json={"status": 500, "count": 5})
     gw.control("DELETE", "faults")
     assert api.get("/serviceaccounts").status_code == 200

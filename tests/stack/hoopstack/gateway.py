@@ -560,7 +560,7 @@ def parse_args(argv=None):
 
 def _org_from_keys(keys):
     for key in keys:
-        head, sep, _ = key.partition("|")
+        head, sep, _rest = key.partition("|")
         if sep:
             return head
     return None

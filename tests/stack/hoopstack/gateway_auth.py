@@ -47,7 +47,7 @@ class Identity:
 
 def bearer_of(headers):
     value = headers.get("Authorization") or ""
-    scheme, _, token = value.partition(" ")
+    scheme, _sep, token = value.partition(" ")
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
@@ -74,7 +74,7 @@ def _matches_any(value, keys):
 
 
 def _looks_like_org_key(token):
-    head, sep, _ = token.partition("|")
+    head, sep, _rest = token.partition("|")
     return token.startswith("xapi-") or (sep and len(head) == 36 and head.count("-") == 4)
 
 

@@ -63,7 +63,7 @@ def test_basic_authorization_round_trips_through_form_decoding():
     from urllib.parse import unquote_plus
 
     header = basic_authorization("id with space", AWKWARD)
-    user, _, password = base64.b64decode(header.split(" ")[1]).decode().partition(":")
+    user, _sep, password = base64.b64decode(header.split(" ")[1]).decode().partition(":")
     assert unquote_plus(user) == "id with space"
     assert unquote_plus(password) == AWKWARD
 
