@@ -25,7 +25,9 @@ options:
       - Credential precedence. A credential set in the task always wins over the environment
         variables, so that a task never runs as someone else by accident. Within the task, and
         within the environment, a bearer O(token) wins over an O(api_key), which wins over the
-        OAuth2 client options; a warning names each credential that is set but ignored.
+        OAuth2 client options; a warning names each credential that is set but ignored, except an
+        OAuth2 client in the environment beside a token or API key there (an AWX credential
+        injects the account's client beside the administrator's key).
       - Without any credential the task fails and names the options and variables to set.
     type: str
   api_key:

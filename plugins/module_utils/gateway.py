@@ -130,7 +130,8 @@ def select_credential(params, ctx):
 
     A credential given in the task wins over any in the environment, so that a task never
     silently runs as someone else; within one source a bearer token beats an API key, which
-    beats an OAuth2 client. Lower-precedence credentials of the chosen source are reported.
+    beats an OAuth2 client. Lower-precedence credentials of the chosen source are reported,
+    except an OAuth2 client in the environment beside a token or API key there.
     """
     task = {}
     if params.get("token") and params["token"].strip():
@@ -160,6 +161,11 @@ def select_credential(params, ctx):
     kinds = [kind for kind in PRECEDENCE if kind in given]
     chosen = kinds[0]
     for ignored in kinds[1:]:
+        if source == "environment" and ignored == OAUTH2:
+            # An AWX credential (and the local stack's env) injects the administrator's key
+            # beside the client of the account being set up; that client is not meant for
+            # the gateway modules, so the documented precedence applies without a warning.
+            continue
         ctx.warn(
             "Both %s and %s are set in %s; using %s and ignoring %s. Set only one credential."
             % (

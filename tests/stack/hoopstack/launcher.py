@@ -291,8 +291,7 @@ class Stack:
             str(self.gateway_port),
             "--issuer",
             self.issuer,
-            "--api-key",
-            self.api_key,
+            "--api-key=" + self.api_key,
             "--db",
             str(self.state_dir / "gateway.sqlite"),
             "--ready-file",
@@ -309,10 +308,10 @@ class Stack:
             ]
         if self._introspection_client is not None:
             command += [
-                "--introspection-client-id",
-                self._introspection_client["client_id"],
-                "--introspection-client-secret",
-                self._introspection_client["client_secret"],
+                # "--opt=value": a random secret may start with "-", which argparse would
+                # otherwise take for an option.
+                "--introspection-client-id=" + self._introspection_client["client_id"],
+                "--introspection-client-secret=" + self._introspection_client["client_secret"],
             ]
         command += self.gateway_args
         env = dict(os.environ)

@@ -104,13 +104,21 @@ def test_task_credential_wins_over_environment_without_warning():
     assert ctx.warnings == []
 
 
-def test_environment_precedence_and_warning():
+def test_environment_token_beats_key_with_a_warning():
+    ctx = ctx_with({"HOOP_TOKEN": "envtoken", "HOOP_APIKEY": "xapi-env"})
+    cred = select_credential({}, ctx)
+    assert (cred.kind, cred.source, cred.value) == (TOKEN, "environment", "envtoken")
+    assert len(ctx.warnings) == 1
+    assert "HOOP_TOKEN" in ctx.warnings[0]
+    assert "HOOP_APIKEY" in ctx.warnings[0]
+    assert "envtoken" not in ctx.warnings[0] and "xapi-env" not in ctx.warnings[0]
+
+
+def test_environment_key_beats_the_account_client_an_awx_credential_injects_beside_it():
     ctx = ctx_with({"HOOP_APIKEY": "xapi-env", "HOOP_CLIENT_ID": "robot"})
     cred = select_credential({}, ctx)
     assert (cred.kind, cred.source, cred.value) == (API_KEY, "environment", "xapi-env")
-    assert len(ctx.warnings) == 1
-    assert "HOOP_APIKEY" in ctx.warnings[0]
-    assert "HOOP_CLIENT_ID" in ctx.warnings[0]
+    assert ctx.warnings == []
 
 
 def test_oauth2_defaults_alone_are_not_a_credential():
