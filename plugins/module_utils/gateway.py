@@ -72,10 +72,15 @@ def serviceaccount_path(subject):
     return "/serviceaccounts/" + quote(subject, safe="")
 
 
-def _strip_bearer(value):
+def _strip_bearer(value, source="'token'"):
     value = value.strip()
     if value[:7].lower() == "bearer ":
         value = value[7:].strip()
+    if not value or value.lower() == "bearer":
+        raise HoopError(
+            "%s holds the word 'Bearer' but no token after it. Give the access token itself "
+            "(with or without the 'Bearer ' prefix)." % source
+        )
     return value
 
 
@@ -143,7 +148,7 @@ def select_credential(params, ctx):
 
     environment = {}
     if ctx.env(ENV_TOKEN) and ctx.env(ENV_TOKEN).strip():
-        environment[TOKEN] = _strip_bearer(ctx.env(ENV_TOKEN))
+        environment[TOKEN] = _strip_bearer(ctx.env(ENV_TOKEN), ENV_TOKEN)
     if ctx.env(ENV_API_KEY) and ctx.env(ENV_API_KEY).strip():
         environment[API_KEY] = ctx.env(ENV_API_KEY).strip()
     if ctx.env(ENV_CLIENT_ID):
@@ -311,18 +316,24 @@ class GatewayClient:
         label = self.credential.label
         if status == 401:
             again = " (a freshly minted token was refused too)" if self._reminted else ""
-            return (
-                "The gateway refused %s%s. Either the token has expired, its subject is not "
-                "registered as a user or service account (subjects match exactly, case "
-                "included), that account is inactive, or the token comes from another identity "
-                "provider than the gateway's. For an API key, check that it is the gateway's "
-                "current key." % (label, again)
-            )
+            if self.credential.kind == API_KEY:
+                causes = (
+                    "The key is not one the gateway knows: check that it is the gateway's current "
+                    "organisation key (xapi-...) or a managed key (hpk_...) that was not revoked."
+                )
+            else:
+                causes = (
+                    "Either the token has expired, its subject is not registered as a user or "
+                    "service account (subjects match exactly, case included), that account is "
+                    "inactive, or the token comes from another identity provider than the "
+                    "gateway's."
+                )
+            return "The gateway refused %s%s. %s" % (label, again, causes)
         if status == 403:
             return (
-                "The gateway accepted %s but its identity is not in group 'admin', which %s "
-                "needs. Use an administrator's credential (group 'admin', or the organisation "
-                "API key)." % (label, what)
+                "The gateway accepted %s but its identity is not in group 'admin', which this "
+                "request needs (%s). Use an administrator's credential (group 'admin', or the "
+                "organisation API key)." % (label, what[:1].lower() + what[1:])
             )
         if status in (400, 422):
             return "The gateway rejected the request's values; correct what it names."

@@ -8,9 +8,11 @@ Interpreting a 4xx answer is left to the caller, who knows what the route means.
 """
 
 import email.utils
+import os
 import re
 import time
 import traceback
+import warnings
 
 from ansible_collections.hoop.gateway.plugins.module_utils.errors import HoopError
 
@@ -31,6 +33,7 @@ DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 1.0
 DEFAULT_MAX_RETRY_AFTER = 30.0
 EXCERPT_LENGTH = 200
+SHORT_SECRET = 8
 
 
 def safe_url(url):
@@ -139,8 +142,15 @@ class HttpClient:
 
     def redact(self, text):
         for secret in sorted(self.secrets, key=len, reverse=True):
-            if secret and secret in text:
+            if not secret or secret not in text:
+                continue
+            if len(secret) >= SHORT_SECRET:
                 text = text.replace(secret, "********")
+            else:
+                # A short secret also occurs inside ordinary words; masking those would
+                # garble the message and show where the secret's letters are.
+                pattern = r"(?<![A-Za-z0-9])%s(?![A-Za-z0-9])" % re.escape(secret)
+                text = re.sub(pattern, "********", text)
         return text
 
     def excerpt(self, response):
@@ -166,17 +176,11 @@ class HttpClient:
         while True:
             attempt += 1
             try:
-                raw = self._session.request(
-                    method,
-                    url,
-                    headers=all_headers,
-                    data=data,
-                    json=json,
-                    auth=auth,
-                    timeout=self.timeout,
-                    verify=self.verify,
-                    allow_redirects=False,
-                )
+                with warnings.catch_warnings():
+                    # validate_certs: false is warned about once, in the task's own words;
+                    # urllib3 would repeat it on stderr for every request.
+                    warnings.simplefilter("ignore")
+                    raw = self._send(method, url, all_headers, data, json, auth)
             except requests.exceptions.RequestException as exc:
                 reason = self._describe_exception(exc)
                 if attempt <= self.retries and self._retryable_exception(exc):
@@ -206,13 +210,27 @@ class HttpClient:
                 location = raw.headers.get("Location")
                 raise HoopError(
                     "%s failed: %s answered a redirect (HTTP %d) to %s. Redirects are not "
-                    "followed so that credentials are not sent elsewhere; use that address "
-                    "instead." % (what, shown, response.status, safe_url(location or "?")),
+                    "followed so that credentials are not sent elsewhere; if that address is the "
+                    "right server, use it instead."
+                    % (what, shown, response.status, safe_url(location or "?")),
                     status=response.status,
                     url=safe_url(url),
                     location=safe_url(location) if location else None,
                 )
             return response
+
+    def _send(self, method, url, headers, data, json, auth):
+        return self._session.request(
+            method,
+            url,
+            headers=headers,
+            data=data,
+            json=json,
+            auth=auth,
+            timeout=self.timeout,
+            verify=self.verify,
+            allow_redirects=False,
+        )
 
     def _delay(self, attempt, retry_after):
         if retry_after is not None:
@@ -291,6 +309,13 @@ def http_argument_spec():
 def http_client_from_params(params, ctx):
     """An HttpClient for validated params; ``ca_path`` falls back to ``HOOP_TLSCA``."""
     ca_path = params.get("ca_path") or ctx.env("HOOP_TLSCA")
+    if ca_path and not os.path.isfile(ca_path):
+        source = "'ca_path'" if params.get("ca_path") else "HOOP_TLSCA"
+        raise HoopError(
+            "The CA bundle %s given in %s is not a readable file. Give the path of a PEM file "
+            "holding the certificate(s) of the CA that signed the server's certificate."
+            % (ca_path, source)
+        )
     if not params.get("validate_certs", True):
         ctx.warn(
             "TLS certificate verification is off (validate_certs: false): anyone on the path "

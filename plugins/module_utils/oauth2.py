@@ -138,6 +138,12 @@ def subject_problem(shape, claims):
             "configure JWT access tokens."
         )
     sub = claims.get("sub")
+    if sub is not None and not isinstance(sub, str):
+        return (
+            "The access token's 'sub' claim is of type %s, not a string as RFC 7519 requires, so "
+            "it cannot be used as a service account's subject. Configure the provider to issue a "
+            "string 'sub', or give the subject explicitly." % type(sub).__name__
+        )
     if not isinstance(sub, str) or not sub:
         return (
             "The access token is a JWT without a 'sub' claim, so the gateway cannot tie it to a "

@@ -78,6 +78,14 @@ def validate_serviceaccount_params(params):
             "'subject' must not be empty: give the 'sub' claim of the tokens the account "
             "will use (hoop.gateway.hoop_token returns it as 'subject')."
         )
+    if subject != subject.strip() or any(ord(c) < 32 or ord(c) == 127 for c in subject):
+        raise HoopError(
+            "'subject' %r has leading or trailing spaces or control characters (a newline, a "
+            "tab): no token's 'sub' claim has them, and the gateway matches subjects exactly, so "
+            "the account would never let anyone in. Nothing was changed. Give the subject exactly "
+            "as hoop.gateway.hoop_token returns it." % subject,
+            subject=subject,
+        )
     if "/" in subject:
         raise HoopError(
             "'subject' %r contains '/': the gateway takes the subject as one path segment of "
@@ -97,6 +105,32 @@ def validate_serviceaccount_params(params):
                 "'groups' must hold non-empty group names; remove the empty entries. To "
                 "remove every group give 'groups: []'."
             )
+        padded = [g for g in groups if g != g.strip()]
+        if padded:
+            raise HoopError(
+                "'groups' has names with leading or trailing spaces (%s): the gateway compares "
+                "group names exactly, so ' admin' is not 'admin'. Remove the spaces."
+                % ", ".join(repr(g) for g in padded)
+            )
+        # A nested list in YAML reaches a list-of-strings option as its Python repr.
+        nested = [g for g in groups if g[:1] in ("[", "{")]
+        if nested:
+            raise HoopError(
+                "'groups' must be a flat list of group names; %s looks like a nested list or "
+                "mapping. Write each group as its own list item." % ", ".join(map(repr, nested))
+            )
+
+
+def serviceaccount_warnings(params):
+    """Things that are valid but almost certainly not what the user meant."""
+    warnings = []
+    for group in params.get("groups") or []:
+        if group.lower() == "admin" and group != "admin":
+            warnings.append(
+                "Group %r is not 'admin': the gateway makes only members of the group named "
+                "exactly 'admin' (lower case) administrators." % group
+            )
+    return warnings
 
 
 def desired_account(params, current):
@@ -231,6 +265,8 @@ class ServiceAccountManager:
 
 def run_hoop_serviceaccount(params, ctx):
     validate_serviceaccount_params(params)
+    for warning in serviceaccount_warnings(params):
+        ctx.warn(warning)
     client = GatewayClient.from_params(params, ctx)
     return ServiceAccountManager(client, ctx).ensure(params)
 

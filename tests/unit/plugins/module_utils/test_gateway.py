@@ -121,6 +121,17 @@ def test_environment_key_beats_the_account_client_an_awx_credential_injects_besi
     assert ctx.warnings == []
 
 
+@pytest.mark.parametrize(
+    ("params", "environ", "named"),
+    [({"token": "Bearer "}, {}, "'token'"), ({}, {"HOOP_TOKEN": "bearer"}, "HOOP_TOKEN")],
+)
+def test_a_bearer_prefix_without_a_token_is_refused(params, environ, named):
+    with pytest.raises(HoopError) as caught:
+        select_credential(params, ctx_with(environ))
+    assert named in caught.value.message
+    assert "no token after it" in caught.value.message
+
+
 def test_oauth2_defaults_alone_are_not_a_credential():
     with pytest.raises(HoopError) as caught:
         select_credential({"validate_token": False, "leeway": 60}, ctx_with())
@@ -176,11 +187,21 @@ def answer(status, text, content_type="application/json"):
     )
 
 
+def test_a_refused_token_is_explained_by_what_refuses_tokens():
+    client = make_client(TOKEN, SECRET)
+    error = client.failure(
+        "GET", client.api_url + "/userinfo", answer(401, '{"message": "access denied"}'), "Do"
+    )
+    assert "expired" in error.message
+    assert "not registered" in error.message
+    assert "organisation key" not in error.message
+    assert SECRET not in error.message
+
+
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
-        (401, '{"message": "access denied"}', "expired"),
-        (401, '{"message": "unauthorize"}', "not registered"),
+        (401, '{"message": "unauthorize"}', "current organisation key"),
         (403, '{"message": "access denied"}', "group 'admin'"),
         (422, '{"message": "wrong status value \\"x\\""}', 'wrong status value "x"'),
         (400, '{"message": "binding error"}', "rejected"),

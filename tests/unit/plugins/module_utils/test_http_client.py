@@ -178,17 +178,44 @@ def test_parse_retry_after_seconds_and_dates():
     assert parse_retry_after(None) is None
 
 
-def test_validate_certs_off_is_warned_and_ca_path_falls_back_to_hoop_tlsca():
-    ctx = RunContext(environ={"HOOP_TLSCA": "/etc/ca.pem"})
+def test_validate_certs_off_is_warned_and_ca_path_falls_back_to_hoop_tlsca(tmp_path):
+    env_ca, task_ca = tmp_path / "env-ca.pem", tmp_path / "task-ca.pem"
+    env_ca.write_text("pem")
+    task_ca.write_text("pem")
+    ctx = RunContext(environ={"HOOP_TLSCA": str(env_ca)})
     client = http_client_from_params({"validate_certs": False, "timeout": 5, "retries": 1}, ctx)
     assert client.verify is False
-    assert client.ca_path == "/etc/ca.pem"
+    assert client.ca_path == str(env_ca)
     assert any("validate_certs: false" in w for w in ctx.warnings)
 
-    ctx = RunContext(environ={"HOOP_TLSCA": "/etc/ca.pem"})
-    client = http_client_from_params({"validate_certs": True, "ca_path": "/mine.pem"}, ctx)
-    assert client.verify == "/mine.pem"
+    ctx = RunContext(environ={"HOOP_TLSCA": str(env_ca)})
+    client = http_client_from_params({"validate_certs": True, "ca_path": str(task_ca)}, ctx)
+    assert client.verify == str(task_ca)
     assert ctx.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("params", "environ", "named"),
+    [
+        ({"ca_path": "/nonexistent/ca.pem"}, {}, "'ca_path'"),
+        ({}, {"HOOP_TLSCA": "/nonexistent/env.pem"}, "HOOP_TLSCA"),
+    ],
+)
+def test_a_missing_ca_bundle_is_named_with_its_source(params, environ, named):
+    with pytest.raises(HoopError) as caught:
+        http_client_from_params(dict(params, validate_certs=True), RunContext(environ=environ))
+    assert named in caught.value.message
+    assert "not a readable file" in caught.value.message
+
+
+def test_short_secrets_are_masked_as_words_only():
+    client = HttpClient()
+    client.add_secret("x")
+    client.add_secret("a-much-longer-secret")
+    text = "parameters are mutually exclusive: x, a-much-longer-secret; for example x"
+    assert client.redact(text) == (
+        "parameters are mutually exclusive: ********, ********; for example ********"
+    )
 
 
 @pytest.mark.parametrize(

@@ -107,6 +107,12 @@ def test_jwt_without_sub_names_the_keycloak_basic_scope(fetch, signer):
     assert "'basic'" in result["subject_problem"]
 
 
+def test_a_non_string_sub_is_no_subject_and_says_why(fetch, signer):
+    result, _ctx = fetch({"access_token": signer.token({"sub": 123, "exp": 4102444800})})
+    assert result["subject"] is None
+    assert "is of type int, not a string" in result["subject_problem"]
+
+
 def test_run_hoop_token_warns_about_an_unknown_subject_and_changes_nothing(server, token_params):
     from ansible_collections.hoop.gateway.plugins.module_utils.context import RunContext
 

@@ -116,12 +116,27 @@ def test_write_body_is_the_complete_resource_with_the_current_name():
         (params(subject="spiffe://cluster/ns/robot"), "contains '/'"),
         (params(name=""), "'name' must not be empty"),
         (params(groups=["admin", ""]), "non-empty group names"),
+        (params(subject=" robot"), "leading or trailing spaces or control characters"),
+        (params(subject="robot\n"), "leading or trailing spaces or control characters"),
+        (params(subject="ro\tbot"), "leading or trailing spaces or control characters"),
+        (params(groups=[" admin", "sre"]), "' admin'"),
+        (params(groups=["['a']"]), "flat list of group names"),
     ],
 )
 def test_bad_input_is_refused_with_a_reason(given, expected):
     with pytest.raises(HoopError) as caught:
         validate_serviceaccount_params(given)
     assert expected in caught.value.message
+
+
+def test_a_group_that_only_looks_like_admin_is_warned_about():
+    from ansible_collections.hoop.gateway.plugins.module_utils.serviceaccount import (
+        serviceaccount_warnings,
+    )
+
+    assert serviceaccount_warnings(params(groups=["admin", "sre"])) == []
+    (warning,) = serviceaccount_warnings(params(groups=["Admin", "sre"]))
+    assert "'Admin' is not 'admin'" in warning
 
 
 def test_select_accounts_filters_and_sorts():
