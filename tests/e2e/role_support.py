@@ -121,10 +121,15 @@ def role_result(run):
 
 
 def failure_message(run):
-    """The message of the task that failed the run."""
+    """The message of the task that failed the run.
+
+    The run stops at that task, so it is the last failed one: the role's no_log loops may fail
+    earlier with their errors ignored, and their censored results name nothing.
+    """
+    message = ""
     for play in (run.data or {}).get("plays", []):
         for task in play["tasks"]:
             result = task["hosts"].get("localhost") or {}
             if result.get("failed"):
-                return result.get("msg", "")
-    return ""
+                message = result.get("msg", "")
+    return message

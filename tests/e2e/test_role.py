@@ -7,6 +7,7 @@ both servers saw, besides the play's own result.
 import re
 
 import pytest
+import requests
 from role_support import (
     client_account,
     failure_message,
@@ -18,6 +19,7 @@ from role_support import (
     role_vars,
     stored_accounts,
     write_role_playbook,
+    write_vars_file,
     writes,
 )
 
@@ -249,3 +251,179 @@ def test_verbose_run_prints_no_secret_and_no_token(stack, ansible_controller, tm
     for secret in secrets:
         assert secret not in run.output
     assert not re.search(r"eyJ[\w-]+\.[\w-]+\.", run.output)
+
+
+def create_active_account(stack, client, groups=()):
+    response = requests.post(
+        stack.gateway_url + ACCOUNTS_PATH,
+        headers={"Api-Key": stack.api_key},
+        json={
+            "subject": stack.clients[client]["expected_sub"],
+            "name": "%s-automation" % client,
+            "status": "active",
+            "groups": list(groups),
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_revoking_the_administrator_clients_own_account_is_refused_before_any_write(
+    stack, ansible_controller, tmp_path
+):
+    reset_gateway(stack)
+    register_admin_client(stack)
+    create_active_account(stack, "demo")
+    before = stored_accounts(stack)
+    stack.reset_logs()
+    accounts = [client_account(stack, "admin"), client_account(stack, "demo")]
+    vars_file = write_vars_file(tmp_path, role_vars(stack, accounts, admin="client"))
+
+    run = ansible_controller.playbook("hoop.gateway.revoke", args=("-e", "@%s" % vars_file))
+
+    assert run.rc != 0
+    message = failure_message(run)
+    assert "admin-automation" in message
+    assert stack.clients["admin"]["expected_sub"] in message
+    assert "disable it" in message
+    assert "lock itself out" in message
+    assert "service_account_admin_api_key" in message
+    assert "demo-automation" not in message
+    assert writes(stack) == []
+    assert stored_accounts(stack) == before
+    assert stack.clients["admin"]["client_secret"] not in run.output
+
+
+def test_taking_admin_from_the_administrator_clients_own_account_is_refused(
+    stack, ansible_controller, tmp_path
+):
+    reset_gateway(stack)
+    register_admin_client(stack)
+    stack.reset_logs()
+    accounts = [
+        client_account(stack, "demo"),
+        client_account(stack, "admin", groups=["deployers"]),
+    ]
+    playbook = write_role_playbook(tmp_path, role_vars(stack, accounts, admin="client"))
+
+    run = ansible_controller.playbook(playbook)
+
+    assert run.rc != 0
+    message = failure_message(run)
+    assert "admin-automation" in message
+    assert stack.clients["admin"]["expected_sub"] in message
+    assert 'out of group "admin"' in message
+    assert 'keep "admin"' in message
+    assert writes(stack) == []
+    stored = stored_accounts(stack)
+    assert stored[stack.clients["admin"]["expected_sub"]]["groups"] == ["admin"]
+    assert stack.clients["demo"]["expected_sub"] not in stored
+
+
+def test_administrator_clients_own_account_may_keep_admin_or_be_appended_to(
+    stack, ansible_controller, tmp_path
+):
+    reset_gateway(stack)
+    register_admin_client(stack)
+    stack.reset_logs()
+    accounts = [client_account(stack, "admin", groups=["deployers"], append=True)]
+    playbook = write_role_playbook(tmp_path, role_vars(stack, accounts, admin="client"))
+
+    run = ansible_controller.playbook(playbook)
+
+    assert run.rc == 0, run.output[-3000:]
+    stored = stored_accounts(stack)[stack.clients["admin"]["expected_sub"]]
+    assert stored["groups"] == ["admin", "deployers"]
+    assert stored["status"] == "active"
+    assert role_result(run)["admin-automation"]["role"] == "admin"
+
+
+def test_every_failed_token_is_named_with_its_reason_before_any_write(
+    stack, ansible_controller, tmp_path
+):
+    reset_gateway(stack)
+    entra = stack.clients["entra"]
+    wrong_secret = "not-the-secret-of-keycloak"
+    accounts = [
+        client_account(stack, "keycloak", client_secret=wrong_secret),
+        client_account(stack, "auth0"),
+        client_account(stack, "entra", subject=entra["client_id"]),
+    ]
+    playbook = write_role_playbook(tmp_path, role_vars(stack, accounts))
+
+    run = ansible_controller.playbook(playbook)
+
+    assert run.rc != 0
+    message = failure_message(run)
+    assert "keycloak-automation" in message
+    assert "its token could not be obtained" in message
+    assert "invalid_client" in message or "401" in message
+    # The other accounts were still checked: the subject mismatch is reported in the same run.
+    assert "entra-automation" in message
+    assert entra["expected_sub"] in message
+    assert "auth0-automation" not in message
+    assert len(stack.token_requests()) == 3
+    assert wrong_secret not in run.output
+    assert writes(stack) == []
+    assert gateway_calls(stack) == []
+    assert stored_accounts(stack) == {}
+
+
+def test_failed_write_names_the_account_and_the_gateways_answer(
+    stack, ansible_controller, tmp_path
+):
+    reset_gateway(stack)
+    accounts = [client_account(stack, "entra"), client_account(stack, "auth0")]
+    playbook = write_role_playbook(tmp_path, role_vars(stack, accounts, service_account_retries=0))
+    stack.gateway_faults(status=500, count=1)
+
+    run = ansible_controller.playbook(playbook)
+
+    assert run.rc != 0
+    message = failure_message(run)
+    assert message.startswith('Account "entra-automation": ')
+    assert "500" in message
+    assert "auth0-automation" not in message
+    stored = stored_accounts(stack)
+    assert stack.clients["entra"]["expected_sub"] not in stored
+    assert stored[stack.clients["auth0"]["expected_sub"]]["status"] == "active"
+    assert gateway_calls(stack, "/api/userinfo") == []
+    assert stack.api_key not in run.output
+
+
+def test_missing_gateway_address_is_refused_before_any_token(stack, ansible_controller, tmp_path):
+    reset_gateway(stack)
+    variables = role_vars(stack, [client_account(stack, "entra")])
+    del variables["service_account_api_url"]
+    playbook = write_role_playbook(tmp_path, variables)
+
+    run = ansible_controller.playbook(playbook)
+
+    assert run.rc != 0
+    message = failure_message(run)
+    assert "service_account_api_url" in message
+    assert "HOOP_APIURL" in message
+    assert stack.token_requests() == []
+    assert gateway_calls(stack) == []
+
+
+def test_failed_administrator_token_is_named_before_any_write(stack, ansible_controller, tmp_path):
+    reset_gateway(stack)
+    wrong_secret = "not-the-secret-of-the-administrator"
+    variables = role_vars(stack, [client_account(stack, "auth0")], admin="client")
+    variables["service_account_admin_client"]["client_secret"] = wrong_secret
+    playbook = write_role_playbook(tmp_path, variables)
+
+    run = ansible_controller.playbook(playbook)
+
+    assert run.rc != 0
+    message = failure_message(run)
+    assert message.startswith('Administrator client "%s"' % stack.clients["admin"]["client_id"])
+    assert "service_account_admin_client" in message
+    assert "invalid_client" in message
+    assert "auth0-automation" not in message
+    # The account's own token was still requested, so its problems would have been reported too.
+    assert len(stack.token_requests()) == 2
+    assert wrong_secret not in run.output
+    assert gateway_calls(stack) == []
+    assert stored_accounts(stack) == {}
