@@ -155,7 +155,7 @@ def test_excerpt_is_redacted(server, answer, rec):
 def test_body_excerpt_strips_markup_and_shortens():
     html = "<html><script>var a=1;</script><body>\n <b>Bad</b>   gateway " + "x" * 500 + "</body>"
     text = body_excerpt(html, limit=40)
-    assert text.startswith("Bad gateway xxx")
+    assert text.startswith("Bad gateway " + "x" * 10)
     assert text.endswith("...")
     assert len(text) == 40
 
