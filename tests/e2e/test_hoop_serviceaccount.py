@@ -351,21 +351,6 @@ def stack_apikey(stack, name, groups):
     return response.json()["key"]
 
 
-def mint(stack, client_name):
-    client = stack.clients[client_name]
-    response = requests.post(
-        stack.token_url,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()["access_token"]
-
-
 def register_admin(stack, subject):
     account = stored(stack, subject)
     body = {"subject": subject, "name": "", "status": "active", "groups": ["admin"]}
@@ -386,7 +371,7 @@ def register_admin(stack, subject):
 def test_each_credential_kind_can_write(stack, ansible, exec_path):
     admin = stack.clients["admin"]
     register_admin(stack, admin["client_id"])
-    token = mint(stack, "admin")
+    token = stack.access_token("admin")
     writer = stack_apikey(stack, "writer", ["admin"])
     kinds = {
         "token": {"token": token},

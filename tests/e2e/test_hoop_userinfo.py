@@ -16,25 +16,10 @@ def set_account(stack, subject, status, groups):
     response.raise_for_status()
 
 
-def mint(stack, name):
-    client = stack.clients[name]
-    response = requests.post(
-        stack.token_url,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()["access_token"]
-
-
 def test_token_works_then_is_refused_after_disabling(stack, ansible):
     subject = stack.clients["demo"]["client_id"]
     set_account(stack, subject, "active", ["sre", "auditor"])
-    token = mint(stack, "demo")
+    token = stack.access_token("demo")
     as_demo = {"api_url": stack.gateway_url, "token": token}
     tasks = [
         {"name": "works", "hoop.gateway.hoop_userinfo": as_demo},
@@ -102,7 +87,7 @@ def test_token_works_then_is_refused_after_disabling(stack, ansible):
 
 
 def test_unregistered_subject_is_not_authorized(stack, ansible):
-    token = mint(stack, "entra")
+    token = stack.access_token("entra")
     args = {"api_url": stack.gateway_url, "token": token}
     tasks = [
         {"name": "any", "hoop.gateway.hoop_userinfo": dict(args, expect="any")},

@@ -406,7 +406,7 @@ def test_gateway_accepts_the_stack_tokens(stack):
 def test_tls_stack_serves_both_servers_with_the_private_ca(tls_stack):
     assert tls_stack.issuer.startswith("https://")
     assert tls_stack.gateway_url.startswith("https://")
-    token = access_token_tls(tls_stack, "demo")
+    token = tls_stack.access_token("demo")
 
     response = requests.get(
         f"{tls_stack.gateway_url}/api/userinfo",
@@ -418,22 +418,6 @@ def test_tls_stack_serves_both_servers_with_the_private_ca(tls_stack):
     assert response.status_code == 200
     with pytest.raises(requests.exceptions.SSLError):
         requests.get(tls_stack.issuer + "/jwks", verify=requests.certs.where(), timeout=10)
-
-
-def access_token_tls(tls_stack, name):
-    client = tls_stack.clients[name]
-    response = requests.post(
-        tls_stack.token_url,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-        verify=tls_stack.ca_path,
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]
 
 
 def test_start_stop_cli_runs_a_detached_stack(tmp_path):

@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -495,6 +496,24 @@ class Stack:
         )
         response.raise_for_status()
         return response.json() if response.content else None
+
+    def access_token(self, name: str) -> str:
+        """A client-credentials access token for the secret-based client ``name``."""
+        client = self.clients[name]
+        if "client_secret" not in client:
+            raise StackError(f"client {name!r} has no secret; sign an assertion for it instead")
+        form = {"grant_type": "client_credentials"}
+        auth = None
+        if client["auth_method"] == "client_secret_basic":
+            # RFC 6749 2.3.1: form-encode both parts before Basic encodes them.
+            auth = (quote(client["client_id"], safe=""), quote(client["client_secret"], safe=""))
+        else:
+            form.update(client_id=client["client_id"], client_secret=client["client_secret"])
+        response = self._session.post(
+            self.token_url, data=form, auth=auth, verify=self.ca_path or True, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
 
     @property
     def introspection_client(self) -> dict[str, Any] | None:
